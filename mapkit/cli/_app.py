@@ -1,0 +1,39 @@
+"""The typer application every command module registers on, and the helpers they share."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="mapkit",
+    help="Move MIDI drum loops between samplers' note maps (GM, NI, Toontrack, DFH, Addictive Drums, Roland...), "
+    "validate a library against a map, and detect which map a file is in.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+#: Results go to stdout (so ``--json`` output can be piped); messages and progress to stderr.
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+#: Exit codes: 0 all good, 1 some file failed or has errors, 2 usage error (bad option, unknown map).
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """One line on stderr, then exit; never a traceback."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def print_json(payload: object) -> None:
+    """JSON on stdout, untouched by rich (no wrapping, no colour)."""
+    import json
+
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
