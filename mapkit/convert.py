@@ -22,6 +22,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -138,6 +139,20 @@ class ConversionPlan:
         #: the level before any controller message: the pedal at rest (a closed hat on
         #: most kits is CC 127, but an untouched controller reads 0)
         self.hihat_initial = self.hihat_level[0]
+
+    @cached_property
+    def one_to_one_for(self) -> Callable[[set[int]], bool] | None:
+        """For plans where each source note has one fixed target: a test of whether the notes
+        present in a track map one-to-one (so they can be renumbered without any bookkeeping)."""
+        if self.hihat_notes or any(c.__class__ is not int for c in self.table):
+            return None
+        table = self.table
+
+        def check(present: set[int]) -> bool:
+            targets = {table[k] for k in present}
+            return len(targets) == len(present) and min(targets) >= 0  # type: ignore[type-var]
+
+        return check
 
     def route(self, note: int, velocity: int = 100, hihat_value: int | None = None) -> Route:
         """Where ``note`` at ``velocity`` goes (with the hi-hat pedal at ``hihat_value``)."""
@@ -285,6 +300,23 @@ def _map_track(plan: ConversionPlan, data: bytes, buf: bytearray, ev: TrackEvent
     if not idx:
         return set()
     table, hh_notes = plan.table, plan.hihat_notes
+    if plan.one_to_one_for is not None:
+        keys = [data[at_[i]] for i in idx]
+        present = set(keys)
+        if plan.one_to_one_for(present):
+            # Every note in this track has one fixed target and no two share one, so no
+            # note-on can collide and every note-off follows its note-on: renumber directly.
+            for i, k in zip(idx, keys):
+                buf[at_[i]] = table[k]  # type: ignore[call-overload]
+            ons = Counter(k for i, k in zip(idx, keys) if st[i] == on and data[at_[i] + 1])
+            first = {}
+            for k in ons:
+                if plan.routes[(k, table[k])].kind in ("unknown", "unplaced"):
+                    first[k << 8 | table[k]] = next(ticks[i] for i in idx if data[at_[i]] == k)  # type: ignore[operator]
+                else:
+                    first[k << 8 | table[k]] = 0  # type: ignore[operator]
+            _tally(plan, Counter({k << 8 | table[k]: n for k, n in ons.items()}), first, t, report)  # type: ignore[operator]
+            return set()
     hh_value: int | None = None
     drops: set[int] = set()
     active: dict[int, list[int]] = {}  # source note -> target codes of its sounding note-ons, oldest first
@@ -465,10 +497,14 @@ def _assemble(smf: Smf, buf: bytearray, rebuilt: dict[int, bytes]) -> bytes:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write via a temporary file and rename: a reader (or a Ctrl-C) never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.mapkit-tmp")
     try:
-        with open(tmp, "wb") as f:
+        try:
+            f = open(tmp, "wb")
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            f = open(tmp, "wb")
+        with f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
@@ -508,7 +544,7 @@ def convert_file(
     if dst is None or dry_run:
         return report
     dst = Path(dst)
-    if dst.resolve() == src.resolve():
+    if dst == src or (backup and dst.exists() and os.path.samefile(src, dst)):
         if not backup:
             return FileReport(path=os.fspath(src), status="failed", reason="refusing to overwrite the source (use --in-place)")
         if result.data != smf.data:

@@ -172,7 +172,10 @@ def scan_track(smf: Smf, index: int) -> TrackEvents:
     data = smf.data
     pos, end = smf.tracks[index]
     ev = TrackEvents()
-    ticks, status, data_at, metas = ev.ticks, ev.status, ev.data_at, ev.metas
+    metas = ev.metas
+    # Bound methods and a length table: this loop runs once per event of every file.
+    add_tick, add_status, add_at = ev.ticks.append, ev.status.append, ev.data_at.append
+    length = _DATA_LEN
     tick = 0
     running = -1
     try:
@@ -194,58 +197,66 @@ def scan_track(smf: Smf, index: int) -> TrackEvents:
             else:
                 tick += b
             s = data[pos]
-            if s < 0x80:
+            if s < 0x80:  # running status: the data starts here
                 if running < 0:
                     raise MidiFileError("running status with no status byte before it", offset=pos, track=index)
-                ticks.append(tick)
-                status.append(running)
-                data_at.append(pos)
-                pos += 1 if 0xC0 <= running < 0xE0 else 2
+                s = running
             elif s < 0xF0:
                 running = s
-                ticks.append(tick)
-                status.append(s)
-                data_at.append(pos + 1)
-                pos += 2 if 0xC0 <= s < 0xE0 else 3
+                pos += 1
             elif s == 0xFF or s == 0xF0 or s == 0xF7:
-                at = pos
-                if s == 0xFF:
-                    mtype = data[pos + 1]
-                    pos += 2
-                else:
-                    mtype = -1
+                pos = _meta(data, pos, end, s, tick, index, metas)
+                if s != 0xFF:
                     running = -1
-                    pos += 1
-                length = 0
-                for _ in range(4):
-                    b = data[pos]
-                    pos += 1
-                    length = (length << 7) | (b & 0x7F)
-                    if not b & 0x80:
-                        break
-                else:
-                    raise MidiFileError("event length longer than 4 bytes", offset=pos - 4, track=index)
-                if pos + length > end:
-                    kind = "meta event" if s == 0xFF else "sysex"
-                    raise MidiFileError(f"{kind} of {length} bytes runs past the end of the track", offset=at, track=index)
-                metas.append((tick, at, mtype, data[pos:pos + length]))
-                pos += length
+                continue
             else:
                 raise MidiFileError(f"status byte 0x{s:02x} is not allowed in a MIDI file", offset=pos, track=index)
+            add_tick(tick)
+            add_status(s)
+            add_at(pos)
+            # A data byte above 127 means the stream lost sync: a corrupt or truncated file.
+            if length[s] == 2:
+                if (data[pos] | data[pos + 1]) & 0x80:
+                    raise MidiFileError(f"data byte above 127 in a {_KIND[s & 0xF0]} event", offset=pos, track=index)
+                pos += 2
+            else:
+                if data[pos] & 0x80:
+                    raise MidiFileError(f"data byte above 127 in a {_KIND[s & 0xF0]} event", offset=pos, track=index)
+                pos += 1
     except IndexError:
         raise MidiFileError("track ends in the middle of an event (truncated file?)", offset=end, track=index) from None
     if pos > end:
         raise MidiFileError("last event runs past the end of the track chunk", offset=end, track=index)
-    # Data bytes are checked in one pass here rather than per event: a byte >= 0x80
-    # where data belongs means the stream lost sync (a truncated or corrupt file).
-    for i, at in enumerate(data_at):
-        n = 1 if 0xC0 <= status[i] < 0xE0 else 2
-        if data[at] >= 0x80 or (n == 2 and data[at + 1] >= 0x80):
-            raise MidiFileError(f"data byte above 127 in a {_KIND.get(status[i] & 0xF0, 'channel')} event",
-                                offset=at, track=index)
     ev.end_tick = tick
     return ev
 
 
+def _meta(data: bytes, pos: int, end: int, s: int, tick: int, index: int, metas: list) -> int:
+    """Read one meta or sysex event at ``pos``; return the offset after it."""
+    at = pos
+    if s == 0xFF:
+        mtype = data[pos + 1]
+        pos += 2
+    else:
+        mtype = -1
+        pos += 1
+    length = 0
+    for _ in range(4):
+        b = data[pos]
+        pos += 1
+        length = (length << 7) | (b & 0x7F)
+        if not b & 0x80:
+            break
+    else:
+        raise MidiFileError("event length longer than 4 bytes", offset=pos - 4, track=index)
+    if pos + length > end:
+        kind = "meta event" if s == 0xFF else "sysex"
+        raise MidiFileError(f"{kind} of {length} bytes runs past the end of the track", offset=at, track=index)
+    metas.append((tick, at, mtype, data[pos:pos + length]))
+    return pos + length
+
+
+#: data bytes after each status byte (channel messages only)
+_DATA_LEN = bytes(1 if 0xC0 <= s < 0xE0 else 2 for s in range(256))
 _KIND = {0x80: "note-off", 0x90: "note-on", 0xA0: "aftertouch", 0xB0: "controller", 0xC0: "program change",
          0xD0: "channel pressure", 0xE0: "pitch bend"}

@@ -13,7 +13,7 @@ app = typer.Typer(
     help="Move MIDI drum loops between samplers' note maps (GM, NI, Toontrack, DFH, Addictive Drums, Roland...), "
     "validate a library against a map, and detect which map a file is in.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
