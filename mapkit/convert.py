@@ -702,14 +702,25 @@ def convert_library(
     else:
         import multiprocessing as mp
 
-        with mp.get_context("fork" if hasattr(os, "fork") else "spawn").Pool(
-            workers, initializer=_init_worker, initargs=(plan.source, plan.target, unmapped)
-        ) as pool:
+        pool = mp.get_context("fork" if hasattr(os, "fork") else "spawn").Pool(
+            workers, initializer=_init_worker, initargs=(plan.source, plan.target, unmapped))
+        try:
             for r in pool.imap(_work, jobs_list, chunksize=max(1, min(64, len(jobs_list) // (workers * 8)))):
                 report.files.append(r)
                 done += 1
                 if progress:
                     progress(done, total)
+            pool.close()
+        except BaseException:
+            # Ctrl-C: stop the workers, then remove any temporary file one was writing,
+            # so that no half-written output is ever left behind.
+            pool.terminate()
+            pool.join()
+            if dst_p is not None and dst_p.is_dir():
+                for tmp in dst_p.rglob("*.mapkit-tmp"):
+                    tmp.unlink(missing_ok=True)
+            raise
+        pool.join()
     if manifest is not None and not dry_run:
         _write_manifest(manifest, plan.signature(), plan)
     return report

@@ -52,6 +52,7 @@ class Smf:
     ticks_per_beat: int
     tracks: tuple[tuple[int, int], ...]  #: (first byte, end) of each MTrk chunk's events, in file order
     declared_tracks: int  #: the track count the header claims
+    trailing_bytes: int = 0  #: bytes after the last chunk (padding or junk), kept in outputs as they are
 
 
 @dataclass(slots=True)
@@ -125,15 +126,16 @@ def parse(data: bytes, *, max_size: int = MAX_FILE_SIZE) -> Smf:
         raise MidiFileError(f"unknown MIDI file format {fmt}", offset=8)
     pos = start + 8 + hlen
     tracks: list[tuple[int, int]] = []
+    trailing = 0
     while pos < n:
         if n - pos < 8:
-            if any(data[pos:]):  # trailing zero padding is common and harmless
-                raise MidiFileError(f"{n - pos} stray bytes after the last chunk", offset=pos)
+            trailing = n - pos  # padding or junk after the last chunk: kept as is, reported by validate
             break
         kind = data[pos:pos + 4]
         length = int.from_bytes(data[pos + 4:pos + 8], "big")
         if not all(32 <= c < 127 for c in kind):
             if not any(data[pos:]):
+                trailing = n - pos
                 break
             raise MidiFileError(f"garbage where a chunk header should be ({kind!r})", offset=pos,
                                 track=len(tracks) if kind != b"MTrk" else None)
@@ -146,10 +148,15 @@ def parse(data: bytes, *, max_size: int = MAX_FILE_SIZE) -> Smf:
             tracks.append((body, body + length))
         pos = body + length
     if len(tracks) < declared:
-        raise MidiFileError(f"header declares {declared} tracks but the file holds {len(tracks)}", offset=10)
-    if fmt == 0 and len(tracks) > 1:
-        raise MidiFileError(f"format 0 file holds {len(tracks)} tracks (it may hold only one)", offset=8)
-    return Smf(data=data, format=fmt, ticks_per_beat=division, tracks=tuple(tracks), declared_tracks=declared)
+        raise MidiFileError(f"header declares {_plural(declared, 'track')} but the file holds {len(tracks)}",
+                            offset=10)
+    # A format-0 file with several tracks breaks the spec but converts fine; validate warns about it.
+    return Smf(data=data, format=fmt, ticks_per_beat=division, tracks=tuple(tracks), declared_tracks=declared,
+               trailing_bytes=trailing)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _sniff(data: bytes) -> str:

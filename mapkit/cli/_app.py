@@ -20,7 +20,7 @@ app = typer.Typer(
 
 #: Results go to stdout (so ``--json`` output can be piped); messages and progress to stderr.
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 #: Exit codes: 0 all good, 1 some file failed or has errors, 2 usage error (bad option, unknown map).
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
