@@ -470,8 +470,9 @@ def _rebuild(smf: Smf, buf: bytearray, ev: TrackEvents, t: int, drops: set[int],
             p += 1 + len(payload)
             out += _vlq(tick - last_tick)
             out += data[at:p]
-            if mtype < 0:
-                running = -1
+            # The spec cancels running status after meta and sysex events; writing the next
+            # status explicitly keeps the output readable by strict readers as well.
+            running = -1
         last_tick = tick
     return bytes(out)
 

@@ -148,22 +148,40 @@ def test_generated_files_convert_losslessly(data, source, target):
             keep = lambda rows, ch: [(t, m) for t, m in rows if not (m.type in ("note_on", "note_off", "polytouch")
                                                                     and m.channel == ch)]
             assert keep(ta, drum) == keep(tb, (plan.out_channel or result.report.drum_channel_in) - 1)
-        assert_well_formed(result.data)
+        assert_well_formed(data, result)
         return
     assert_exact(data, plan, result)
 
 
-def assert_well_formed(data: bytes) -> None:
-    """No note-on of a note that already sounds unless the input had one, no note-off without a note-on."""
+def _on_off(data: bytes) -> tuple[int, int, bool]:
+    """Note-ons, note-offs, and whether some note-off ever came with no note of its number sounding."""
+    ons = offs = 0
+    orphan = False
     for track in messages(data):
-        on: dict[tuple[int, int], int] = {}
+        sounding: dict[tuple[int, int], int] = {}
         for _, m in track:
+            key = (m.channel, getattr(m, "note", -1))
             if m.type == "note_on" and m.velocity:
-                on[(m.channel, m.note)] = on.get((m.channel, m.note), 0) + 1
+                ons += 1
+                sounding[key] = sounding.get(key, 0) + 1
             elif m.type in ("note_on", "note_off"):
-                key = (m.channel, m.note)
-                if on.get(key):
-                    on[key] -= 1
+                offs += 1
+                if sounding.get(key, 0) == 0:
+                    orphan = True
+                else:
+                    sounding[key] -= 1
+    return ons, offs, orphan
+
+
+def assert_well_formed(src: bytes, result) -> None:
+    """Each collision removes exactly one note-on and its note-off; no stray note-off appears."""
+    in_on, in_off, in_orphan = _on_off(src)
+    out_on, out_off, out_orphan = _on_off(result.data)
+    n = result.report.collisions
+    assert n > 0
+    assert (out_on, out_off) == (in_on - n, in_off - n)
+    if not in_orphan:
+        assert not out_orphan
 
 
 @settings(max_examples=100, deadline=None)
@@ -205,7 +223,7 @@ def test_every_corpus_file_converts_exactly(folder, source, targets):
             if not mido_ok:
                 continue  # mido cannot read it either; our reader's stricter checks are tested elsewhere
             if result.report.collisions:
-                assert_well_formed(result.data)
+                assert_well_formed(data, result)
             else:
                 assert_exact(data, plan, result)
             converted += 1
