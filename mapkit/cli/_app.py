@@ -7,6 +7,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 app = typer.Typer(
     name="mapkit",
@@ -27,8 +28,8 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    """One line on stderr, then exit; never a traceback."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    """One line on stderr, then exit; never a traceback. ``message`` is plain text, not markup."""
+    err.print(Text.assemble(("error: ", "bold red"), message), highlight=False)
     raise typer.Exit(code)
 
 

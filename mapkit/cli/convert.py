@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.markup import escape
 from rich.table import Table
 
 from ..convert import ConversionError, LibraryReport, Unmapped, convert_library
@@ -127,7 +128,7 @@ def _print_report(report: LibraryReport, dry_run: bool, details: bool) -> None:
         shown = problems if details else problems[:15]
         for f, kind, p in shown:
             why = "not in the source map" if kind == "unknown" else f"{p.articulation}: the target cannot play it"
-            out.print(f"  {f.path}: note {p.note} ({why}) track {p.track}, first at tick {p.first_tick}, "
+            out.print(f"  {escape(f.path)}: note {p.note} ({why}) track {p.track}, first at tick {p.first_tick}, "
                       f"{p.count}×", highlight=False)
         if len(shown) < len(problems):
             out.print(f"  ... and {len(problems) - len(shown)} more (--details or --json for all)")
@@ -138,10 +139,10 @@ def _print_report(report: LibraryReport, dry_run: bool, details: bool) -> None:
         if details:
             for f in report.files:
                 for track, tick, note in f.collision_at:
-                    out.print(f"  {f.path}: track {track}, tick {tick}, note {note}", highlight=False)
+                    out.print(f"  {escape(f.path)}: track {track}, tick {tick}, note {note}", highlight=False)
     for f in report.failed:
-        err.print(f"[red]failed[/] {f.path}: {f.reason}", highlight=False)
+        err.print(f"[red]failed[/] {escape(f.path)}: {escape(f.reason)}", highlight=False)
     if report.files and not dry_run:
         outs = [f.output for f in report.files if f.output]
         if outs:
-            out.print(f"[dim]output: {os.path.commonpath(outs) if len(outs) > 1 else outs[0]}[/]")
+            out.print(f"[dim]output: {escape(os.path.commonpath(outs) if len(outs) > 1 else outs[0])}[/]")

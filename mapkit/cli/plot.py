@@ -59,15 +59,15 @@ def plot(
 
     for p in paths:
         if not p.exists():
-            fail(f"{escape(str(p))}: no such file or folder")
+            fail(f"{p}: no such file or folder")
     try:
         dm = load_map(map_name)
     except MapError as e:
-        fail(escape(str(e)))
+        fail(str(e))
     try:
         window = parse_bars(bars) if bars else None
     except ValueError as e:
-        fail(escape(f"--bars: {e}"))
+        fail(f"--bars: {e}")
     if max_bars < 1 or dpi < 20:
         fail("--max-bars must be at least 1 and --dpi at least 20")
 
@@ -121,7 +121,7 @@ def plot(
                         failed.append((str(f), _reason(e)))
                     bar.advance(task)
     except PlotUnavailable as e:
-        fail(escape(str(e)))  # "mapkit[plot]" is not rich markup
+        fail(str(e))
 
     if as_json:
         print_json({"pictures": drawn, "failed": [{"path": p, "reason": r} for p, r in failed]})

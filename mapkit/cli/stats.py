@@ -54,7 +54,7 @@ def stats(
     """
     for p in [*paths, *([against] if against else [])]:
         if not p.exists():
-            fail(f"{escape(str(p))}: no such file or folder")
+            fail(f"{p}: no such file or folder")
     if not 0 <= tolerance <= 0.5:
         fail(f"--tolerance is in sixteenths and must lie in [0, 0.5], not {tolerance}")
     if bins < 1:
@@ -62,7 +62,7 @@ def stats(
     try:
         dm = load_map(map_name)
     except MapError as e:
-        fail(escape(str(e)))
+        fail(str(e))
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
