@@ -123,15 +123,23 @@ def _print_report(report: LibraryReport, dry_run: bool, details: bool) -> None:
                [(f, "unplaced", p) for f in report.files for p in f.unplaced]
     if problems:
         total = sum(p.count for _, _, p in problems)
-        out.print(f"[yellow]{total:,} notes could not be mapped[/] in "
-                  f"{len({f.path for f, _, _ in problems}):,} files (--unmapped decides what happens to them):")
-        shown = problems if details else problems[:15]
-        for f, kind, p in shown:
-            why = "not in the source map" if kind == "unknown" else f"{p.articulation}: the target cannot play it"
-            out.print(f"  {escape(f.path)}: note {p.note} ({why}) track {p.track}, first at tick {p.first_tick}, "
-                      f"{p.count}×", highlight=False)
-        if len(shown) < len(problems):
-            out.print(f"  ... and {len(problems) - len(shown)} more (--details or --json for all)")
+        out.print(f"[yellow]{total:,} notes could not be mapped[/] in {len({f.path for f, _, _ in problems}):,} files "
+                  "(--unmapped decides what happens to them):")
+        by_note: dict[tuple[int, str], list] = {}
+        for f, kind, p in problems:
+            by_note.setdefault((p.note, kind if kind == "unknown" else f"unplaced {p.articulation}"), []).append((f, p))
+        for (note, kind), rows in sorted(by_note.items(), key=lambda kv: -sum(p.count for _, p in kv[1])):
+            why = f"not in {report.source}" if kind == "unknown" else \
+                f"{kind.split()[1]}, which {report.target} cannot play"
+            f, p = rows[0]
+            out.print(f"  note {note} ({why}): {sum(p.count for _, p in rows):,} notes in {len(rows):,} files, "
+                      f"first in {escape(f.path)} track {p.track} at tick {p.first_tick}", highlight=False)
+        if details:
+            for f, kind, p in problems:
+                out.print(f"    {escape(f.path)}: note {p.note}, track {p.track}, first at tick {p.first_tick}, "
+                          f"{p.count}×", highlight=False)
+        else:
+            out.print("  (--details lists every file, --json gives all of it)")
     collisions = sum(f.collisions for f in report.files)
     if collisions:
         out.print(f"[yellow]{collisions:,} collisions[/]: two source notes landed on one target note at once; "
