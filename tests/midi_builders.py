@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 
 import mido
 
@@ -76,18 +77,24 @@ def loop(ch: int = 10, notes=(36, 42, 38, 42), step: int = 240, bars: int = 1, v
     return smf_bytes([ev], fmt=0)
 
 
-def messages(data: bytes) -> list[list[tuple[int, mido.Message]]]:
-    """Each track as (absolute tick, message)."""
+@lru_cache(maxsize=16)
+def _parsed(data: bytes) -> tuple[int, int, tuple[tuple[tuple[int, mido.Message], ...], ...]]:
+    # Each input is compared with several conversions: parse it once.
     mf = mido.MidiFile(file=io.BytesIO(data))
-    out = []
+    tracks = []
     for tr in mf.tracks:
         tick = 0
         rows = []
         for m in tr:
             tick += m.time
-            rows.append((tick, m.copy(time=0)))
-        out.append(rows)
-    return out
+            rows.append((tick, m))  # m.time is the delta; absolute ticks are compared separately
+        tracks.append(tuple(rows))
+    return mf.type, mf.ticks_per_beat, tuple(tracks)
+
+
+def messages(data: bytes) -> tuple[tuple[tuple[int, mido.Message], ...], ...]:
+    """Each track as (absolute tick, message)."""
+    return _parsed(bytes(data))[2]
 
 
 @dataclass
@@ -106,13 +113,11 @@ def lossless_diff(src: bytes, out: bytes, drum_channel: int | None, out_channel:
     Also compares format, resolution and track count.
     """
     problems: list[str] = []
-    a = mido.MidiFile(file=io.BytesIO(src))
-    b = mido.MidiFile(file=io.BytesIO(out))
-    if (a.type, a.ticks_per_beat, len(a.tracks)) != (b.type, b.ticks_per_beat, len(b.tracks)):
-        problems.append(f"header differs: {(a.type, a.ticks_per_beat, len(a.tracks))} vs "
-                        f"{(b.type, b.ticks_per_beat, len(b.tracks))}")
+    a, b = _parsed(bytes(src)), _parsed(bytes(out))
+    if (a[0], a[1], len(a[2])) != (b[0], b[1], len(b[2])):
+        problems.append(f"header differs: {(a[0], a[1], len(a[2]))} vs {(b[0], b[1], len(b[2]))}")
         return Diff(problems)
-    ta_all, tb_all = messages(src), messages(out)
+    ta_all, tb_all = a[2], b[2]
     for t, (ta, tb) in enumerate(zip(ta_all, tb_all)):
         if len(ta) != len(tb):
             problems.append(f"track {t}: {len(ta)} messages in, {len(tb)} out")
@@ -124,8 +129,9 @@ def lossless_diff(src: bytes, out: bytes, drum_channel: int | None, out_channel:
                     and x.channel == drum_channel - 1)
             if drum:
                 want_ch = (out_channel or drum_channel) - 1
-                y_cmp = y.copy(note=x.note, channel=x.channel)
-                if y_cmp != x or y.channel != want_ch:
+                same = x.type == y.type and y.channel == want_ch and (
+                    x.value == y.value if x.type == "polytouch" else x.velocity == y.velocity)
+                if not same:
                     problems.append(f"track {t} msg {k}: drum {x} -> {y}")
             elif x != y:
                 problems.append(f"track {t} msg {k}: {x} -> {y}")

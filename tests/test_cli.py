@@ -66,7 +66,7 @@ def test_maps_schema_is_json_schema():
 def test_convert_folder_reports_and_exits_1_on_a_bad_file(tmp_path):
     src = tmp_path / "loops"
     (src / "sub").mkdir(parents=True)
-    (src / "sub" / "a.mid").write_bytes(loop(notes=(36, 38, 42)))
+    (src / "sub" / "a.mid").write_bytes(loop(notes=(36, 38, 50)))
     (src / "broken.mid").write_bytes(b"MThd\x00\x00\x00\x06\x00\x00\x00\x01")
     (src / "cover.jpg").write_bytes(b"\xff\xd8")
     result = run("convert", str(src), str(tmp_path / "out"), "--from", "gm", "--to", "ezdrummer")

@@ -145,8 +145,8 @@ def test_generated_files_convert_losslessly(data, source, target):
         a, b = messages(data), messages(result.data)
         drum = result.report.drum_channel_in - 1
         for ta, tb in zip(a, b):
-            keep = lambda rows, ch: [(t, m) for t, m in rows if not (m.type in ("note_on", "note_off", "polytouch")
-                                                                    and m.channel == ch)]
+            keep = lambda rows, ch: [(t, m.copy(time=0)) for t, m in rows
+                                     if not (m.type in ("note_on", "note_off", "polytouch") and m.channel == ch)]
             assert keep(ta, drum) == keep(tb, (plan.out_channel or result.report.drum_channel_in) - 1)
         assert_well_formed(data, result)
         return
@@ -160,7 +160,9 @@ def _on_off(data: bytes) -> tuple[int, int, bool]:
     for track in messages(data):
         sounding: dict[tuple[int, int], int] = {}
         for _, m in track:
-            key = (m.channel, getattr(m, "note", -1))
+            if m.type not in ("note_on", "note_off"):
+                continue
+            key = (m.channel, m.note)
             if m.type == "note_on" and m.velocity:
                 ons += 1
                 sounding[key] = sounding.get(key, 0) + 1
@@ -354,8 +356,9 @@ def test_file_without_drums_is_unchanged():
 
 def _library(root: Path) -> None:
     (root / "a" / "b").mkdir(parents=True)
-    (root / "a" / "one.mid").write_bytes(loop(notes=(36, 38, 42, 46)))
-    (root / "a" / "b" / "two.MID").write_bytes(loop(notes=(36, 51)))
+    # Both loops use toms, which sit on other notes in EZdrummer and NI than in GM.
+    (root / "a" / "one.mid").write_bytes(loop(notes=(36, 38, 42, 50)))
+    (root / "a" / "b" / "two.MID").write_bytes(loop(notes=(36, 48, 51)))
     (root / "a" / "notes.txt").write_text("not midi")
     (root / "bad.mid").write_bytes(b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk\x00\x00\x10\x00\x00\x90")
 
@@ -414,7 +417,8 @@ def test_parallel_run_gives_the_same_bytes(tmp_path):
         (src / f"d{i % 7}" / f"{i}.mid").write_bytes(loop(notes=(36, 38 + i % 3, 42), bars=1 + i % 2))
     one = convert_library(src, tmp_path / "one", "gm", "ni-studio-drummer", jobs=1)
     two = convert_library(src, tmp_path / "two", "gm", "ni-studio-drummer", jobs=2)
-    assert one.count("converted") == two.count("converted") == 200
+    assert [f.status for f in one.files] == [f.status for f in two.files]
+    assert one.count("converted") + one.count("unchanged") == 200 and one.count("converted") > 100
     for p in (tmp_path / "one").rglob("*.mid"):
         assert p.read_bytes() == (tmp_path / "two" / p.relative_to(tmp_path / "one")).read_bytes()
 
