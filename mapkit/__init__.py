@@ -12,9 +12,11 @@ from .convert import (
     convert_library,
     plan_conversion,
 )
+from .detect import DetectionReport, best_map, detect
 from .hits import DrumPart, Hit, read_hits
 from .maps import DrumMap, HihatController, MapError, MapNote, check_map_file, list_maps, load_map, map_schema
 from .smf import MidiFileError
+from .validate import ValidationReport, validate
 
 __version__ = "0.1.0"
 
@@ -45,4 +47,9 @@ __all__ = [
     "Hit",
     "read_hits",
     "MidiFileError",
+    "DetectionReport",
+    "best_map",
+    "detect",
+    "ValidationReport",
+    "validate",
 ]

@@ -67,10 +67,12 @@ class DrumPart:
         return (self.hits[-1].tick // self.bar_ticks + 1) - self.hits[0].tick // self.bar_ticks
 
 
-def read_hits(source: str | os.PathLike[str] | bytes | Smf, drum_map: str | DrumMap = "gm") -> DrumPart:
+def read_hits(source: str | os.PathLike[str] | bytes | Smf, drum_map: str | DrumMap = "gm", *,
+              channel: int | None = None) -> DrumPart:
     """The drum part of a file (a path, the file's bytes, or a parsed ``Smf``).
 
-    Raises ``MidiFileError`` for unreadable input.
+    The drum channel is the map's choice (``DrumMap.find_drum_channel``) unless
+    ``channel`` (1-16) names it. Raises ``MidiFileError`` for unreadable input.
     """
     dm = load_map(drum_map)
     if isinstance(source, Smf):
@@ -87,7 +89,8 @@ def read_hits(source: str | os.PathLike[str] | bytes | Smf, drum_map: str | Drum
             if st & 0xF0 == 0x90 and data[ev.data_at[i] + 1]:
                 ch = (st & 0x0F) + 1
                 note_channels[ch] = note_channels.get(ch, 0) + 1
-    channel = dm.find_drum_channel(note_channels)
+    if channel is None:
+        channel = dm.find_drum_channel(note_channels)
     part = DrumPart(ticks_per_beat=smf.ticks_per_beat, format=smf.format, channel=channel, hits=[],
                     note_channels=note_channels, n_tracks=len(tracks))
     note_on = 0x90 | ((channel or 1) - 1)
@@ -106,7 +109,7 @@ def read_hits(source: str | os.PathLike[str] | bytes | Smf, drum_map: str | Drum
                 at = ev.data_at[i]
                 note, vel = data[at], data[at + 1]
                 if vel:
-                    art = known[note] if dm.velocity_split is False else dm.articulation_of(note, vel)
+                    art = dm.articulation_of(note, vel) if dm.velocity_split else known[note]
                     part.hits.append(Hit(ev.ticks[i], t, channel, note, vel, art))
     part.hits.sort(key=lambda h: (h.tick, h.track))
     part.tempos.sort()

@@ -60,13 +60,20 @@ def convert(
         src_map = None if source == "auto" else load_map(source)
     except MapError as e:
         fail(str(e))
-    choose = _detector() if source == "auto" else None
+    if src_map is None:
+        from ..detect import best_map
+
+        detected = best_map(src)
+        if detected is None:
+            fail(f"could not detect the map of {src}; give --from (see `mapkit detect {src}`)")
+        err.print(f"detected map: {detected} (see `mapkit detect` for the evidence)")
+        src_map = load_map(detected)
     try:
         with _progress(as_json) as bar:
             task = bar.add_task("converting", total=None)
             report = convert_library(
-                src, dst, src_map or "gm", tgt, unmapped=unmapped, dry_run=dry_run,  # type: ignore[arg-type]
-                force=force, in_place=in_place, jobs=jobs or None, choose_source=choose,
+                src, dst, src_map, tgt, unmapped=unmapped, dry_run=dry_run,  # type: ignore[arg-type]
+                force=force, in_place=in_place, jobs=jobs or None,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except (ConversionError, FileNotFoundError) as e:
@@ -79,12 +86,6 @@ def convert(
     else:
         _print_report(report, dry_run, details)
     raise typer.Exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
-
-
-def _detector():
-    from ..detect import best_map
-
-    return best_map
 
 
 def _progress(quiet: bool) -> Progress:
