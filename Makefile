@@ -30,7 +30,7 @@ demo: $(VENV)/.core
 	$(BIN)/mapkit validate demo-out/gm --against gm --for magenta
 	$(BIN)/mapkit detect demo/loops
 	$(BIN)/mapkit stats demo-out/gm --map gm
-	$(BIN)/mapkit plot demo-out/gm/grooves/rock_01.mid --map gm -o demo-out/rock_01.png
+	$(BIN)/mapkit plot demo-out/gm/grooves/funk_03.mid --map gm -o demo-out/funk_03.png
 	@echo "demo outputs in demo-out/"
 
 ## test: the whole suite, training end to end included (what CI runs)

@@ -24,7 +24,7 @@ PATTERNS: dict[str, list[tuple[str, str, int]]] = {
              ("hihat_closed_tip", "xxxxxxxxxxxxxx.x", 70), ("hihat_open_2", "..............x.", 90),
              ("snare_rimshot", "............x...", 120)],
     "halftime": [("kick", "x.........x.....", 118), ("snare_rimshot", "........x.......", 125),
-                 ("ride_tip", "x.x.x.x.x.x.x.x.", 90), ("ride_bell", "x.......x.......", 100),
+                 ("ride_bow", "x.x.x.x.x.x.x.x.", 90), ("ride_bell", "x.......x.......", 100),
                  ("hihat_pedal", "....x.......x...", 60)],
     "disco": [("kick", "x...x...x...x...", 110), ("snare_center", "....x.......x...", 105),
               ("hihat_closed_tip", "x...x...x...x...", 70), ("hihat_open_3", "..x...x...x...x.", 95)],
