@@ -7,6 +7,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 app = typer.Typer(
@@ -31,6 +32,12 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """One line on stderr, then exit; never a traceback. ``message`` is plain text, not markup."""
     err.print(Text.assemble(("error: ", "bold red"), message), highlight=False)
     raise typer.Exit(code)
+
+
+def progress(label: str, quiet: bool = False) -> Progress:
+    """A progress bar on stderr for long runs; silent when output is for machines or not a terminal."""
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                    transient=True, disable=quiet or not err.is_terminal)
 
 
 def print_json(payload: object) -> None:

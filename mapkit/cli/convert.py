@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.markup import escape
 from rich.table import Table
 
 from ..convert import ConversionError, LibraryReport, Unmapped, convert_library
 from ..maps import MapError, load_map
-from ._app import EXIT_OK, EXIT_PROBLEMS, app, err, fail, out, print_json
+from ._app import EXIT_OK, EXIT_PROBLEMS, app, err, fail, out, print_json, progress
 
 
 @app.command(no_args_is_help=True)
@@ -69,7 +68,7 @@ def convert(
         err.print(f"detected map: {detected} (see `mapkit detect` for the evidence)")
         src_map = load_map(detected)
     try:
-        with _progress(as_json) as bar:
+        with progress("converting", quiet=as_json) as bar:
             task = bar.add_task("converting", total=None)
             report = convert_library(
                 src, dst, src_map, tgt, unmapped=unmapped, dry_run=dry_run,  # type: ignore[arg-type]
@@ -86,11 +85,6 @@ def convert(
     else:
         _print_report(report, dry_run, details)
     raise typer.Exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
-
-
-def _progress(quiet: bool) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=err, transient=True, disable=quiet or not err.is_terminal)
 
 
 def _print_report(report: LibraryReport, dry_run: bool, details: bool) -> None:

@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ..detect import detect as detect_maps
 from ..maps import MapError
-from ._app import app, err, fail, out, print_json
+from ._app import app, fail, out, print_json, progress
 
 
 @app.command(no_args_is_help=True)
@@ -35,8 +34,7 @@ def detect(
     """
     if not path.exists():
         fail(f"{path}: no such file or folder")
-    with Progress(TextColumn("listening"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
-                  transient=True, disable=as_json or not err.is_terminal) as bar:
+    with progress("listening", quiet=as_json) as bar:
         task = bar.add_task("detect", total=None)
         try:
             report = detect_maps(path, progress=lambda d, t: bar.update(task, completed=d, total=t))

@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ..maps import MapError
 from ..validate import validate as validate_library
-from ._app import app, err, fail, out, print_json
+from ._app import app, fail, out, print_json, progress
 
 _STYLE = {"ok": "green", "warning": "yellow", "error": "red"}
 
@@ -47,8 +46,7 @@ def validate(
         fail(f"--show takes problems, errors, all or none, not {show!r}")
     if not path.exists():
         fail(f"{path}: no such file or folder")
-    with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
-                  transient=True, disable=as_json or not err.is_terminal) as bar:
+    with progress("checking", quiet=as_json) as bar:
         task = bar.add_task("checking", total=None)
         try:
             report = validate_library(path, against, for_magenta=for_ == "magenta",
