@@ -313,7 +313,8 @@ def load_map(name_or_path: str | os.PathLike[str] | DrumMap) -> DrumMap:
     if text_name not in found:
         raise MapError(f"unknown map {text_name!r}; known maps: {', '.join(sorted(found))} (or give a path to a .json file)")
     src = found[text_name]
-    key = (str(src), 0.0)
+    # A user's file is re-read when it changes; built-in maps (package resources) are read once.
+    key = (str(src), src.stat().st_mtime if isinstance(src, Path) else 0.0)
     if key not in _cache:
         _cache[key] = _parse(src.read_text("utf-8"), str(src))  # type: ignore[attr-defined]
         if _cache[key].name != text_name:
