@@ -681,7 +681,12 @@ def convert_library(
 
     plan = plan_conversion(source, tgt, unmapped)
     manifest = (dst_p if dst_p is not None and (dst_p.is_dir() or not src_p.is_file()) else None)
-    stale = force or dry_run or manifest is None or _read_manifest(manifest) != plan.signature()
+    previous = _read_manifest(manifest) if manifest is not None else None
+    if in_place and previous is not None and not force and not dry_run:
+        # Converting the same files twice would read GM notes as if they were still NI notes.
+        raise ConversionError(f"{dst_p} was already converted in place (see {_MANIFEST}); the originals are the "
+                              "*.bak files. Use --force only if you know the files are in the source map again")
+    stale = force or dry_run or manifest is None or previous != plan.signature()
     jobs_list: list[tuple[str, str | None, bool, bool]] = []
     for p in files:
         out = out_for(p)

@@ -401,6 +401,10 @@ def test_in_place_keeps_a_backup(tmp_path):
     assert report.count("converted") == 2
     assert (src / "a" / "one.mid.bak").read_bytes() == original
     assert (src / "a" / "one.mid").read_bytes() != original
+    converted = (src / "a" / "one.mid").read_bytes()
+    with pytest.raises(ConversionError, match="already converted in place"):
+        convert_library(src, src, "gm", "ezdrummer", in_place=True)
+    assert (src / "a" / "one.mid").read_bytes() == converted
 
 
 def test_dry_run_writes_nothing(tmp_path):
