@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -650,14 +650,11 @@ def convert_library(
     in_place: bool = False,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    choose_source: Callable[[Path], str | DrumMap | None] | None = None,
 ) -> LibraryReport:
     """Convert a file or a folder tree ``src`` into ``dst`` (which mirrors the tree).
 
     One bad file never stops the batch. Outputs newer than their input and
     made with the same maps and options are left alone unless ``force``.
-    ``choose_source(path)`` picks the source map per file (``--from auto``);
-    files it returns None for are reported as failed.
     """
     src_p = Path(src)
     if not src_p.exists():
@@ -675,9 +672,6 @@ def convert_library(
         if src_p.is_file():
             return dst_p / p.name if dst_p.is_dir() else dst_p
         return dst_p / p.relative_to(src_p)
-
-    if choose_source is not None:
-        return _convert_chosen(files, out_for, choose_source, tgt, unmapped, dry_run, in_place, report, progress)
 
     plan = plan_conversion(source, tgt, unmapped)
     manifest = (dst_p if dst_p is not None and (dst_p.is_dir() or not src_p.is_file()) else None)
@@ -729,31 +723,6 @@ def convert_library(
         pool.join()
     if manifest is not None and not dry_run:
         _write_manifest(manifest, plan.signature(), plan)
-    return report
-
-
-def _convert_chosen(files, out_for, choose_source, tgt, unmapped, dry_run, in_place, report, progress):
-    plans: dict[str, ConversionPlan] = {}
-    for k, p in enumerate(files):
-        try:
-            chosen = choose_source(p)
-        except MidiFileError as e:
-            report.files.append(FileReport(path=os.fspath(p), status="failed",
-                                           reason=str(MidiFileError(e.what, offset=e.offset, track=e.track))))
-            continue
-        if chosen is None:
-            report.files.append(FileReport(path=os.fspath(p), status="failed",
-                                           reason="could not detect the source map; give --from"))
-            continue
-        m = load_map(chosen)
-        if m.name not in plans:
-            plans[m.name] = ConversionPlan(m, tgt, unmapped)
-        out = out_for(p)
-        r = convert_file(p, out, plans[m.name], dry_run=dry_run, backup=in_place)
-        r.reason = r.reason or f"detected as {m.name}"
-        report.files.append(r)
-        if progress:
-            progress(k + 1, len(files))
     return report
 
 

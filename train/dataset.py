@@ -26,7 +26,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import _magenta  # noqa: F401  (must come before TensorFlow and Magenta)

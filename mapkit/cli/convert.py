@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..convert import ConversionError, LibraryReport, Unmapped, convert_library
+from ..convert import ConversionError, LibraryReport, convert_library
 from ..maps import MapError, load_map
 from ._app import EXIT_OK, EXIT_PROBLEMS, app, err, fail, out, print_json, progress
 
