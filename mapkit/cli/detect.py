@@ -66,4 +66,8 @@ def detect(
         out.print(f"{len(report.files):,} files: {mix}")
         pooled = report.pooled()
         if pooled:
-            out.print(f"as one library: [bold]{pooled[0][0]}[/] (then {', '.join(m for m, _ in pooled[1:4])})")
+            # Maps that read every file of the library alike score exactly alike: name them together.
+            tied = [m for m, sc in pooled if abs(sc - pooled[0][1]) < 1e-9]
+            rest = [m for m, _ in pooled[len(tied):len(tied) + 3]]
+            verdict = " = ".join(tied) + (" (they hear this library identically)" if len(tied) > 1 else "")
+            out.print(f"as one library: [bold]{verdict}[/] (then {', '.join(rest)})")
