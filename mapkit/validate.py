@@ -138,6 +138,9 @@ def validate_file(path: str | os.PathLike[str], against: str | DrumMap = "gm", *
     except MidiFileError as e:
         res.add("unreadable", "error", str(MidiFileError(e.what, offset=e.offset, track=e.track)))
         return res
+    except Exception as e:  # noqa: BLE001  a reader bug must not stop a run over 10,000 files
+        res.add("unreadable", "error", f"mapkit could not read this file ({type(e).__name__}: {e}); please report it")
+        return res
     if smf.trailing_bytes:
         res.add("trailing_bytes", "warning", f"{smf.trailing_bytes} stray bytes after the last chunk (kept as they are)")
     if smf.format == 0 and len(smf.tracks) > 1:
